@@ -1,0 +1,75 @@
+"""Smoke test of the training side: one GAN training step, a classifier step and one inversion step on a
+few real EMNIST images. Run by ctest; exits 77 (ctest: skipped) only where torch is absent.
+
+  /usr/bin/python3 training/test_smoke.py [--data ../shared/data/emnist/raw]
+"""
+import argparse
+import glob
+import json
+import os
+import sys
+import tempfile
+
+try:
+    import numpy as np
+    import torch
+except ImportError as e:  # no torch here: the one reason to skip
+    print(f"SKIP: {e}")
+    sys.exit(77)
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import classifier  # noqa: E402
+import emnist  # noqa: E402
+import invert  # noqa: E402
+import train  # noqa: E402
+
+
+def tiny_cache(root, path, n=512):
+    """A few real images from one labelled sheet, in the cache format emnist.load writes."""
+    sheet = sorted(glob.glob(os.path.join(root, "emnist-packed", "emnist-byclass", "X_test_0_to_*.webp")))[0]
+    images = emnist.decode_sheet(sheet, n)
+    with open(os.path.join(root, "emnist-packed", "emnist-byclass", "test.json")) as f:
+        ids = json.load(f)["id"][:n]
+    char = np.array(ids, np.int16)  # byclass ids index emnist.CHARS directly
+    np.savez(path, images=images, char=char, merged=np.array(
+        [emnist.CHARS.index(emnist.merge_case(emnist.CHARS[i])) for i in ids], np.int16))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=emnist.DEFAULT_ROOT)
+    a = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = os.path.join(tmp, "tiny.npz")
+        tiny_cache(a.data, cache)
+        d = emnist.load(a.data, cache)
+        assert d["images"].shape == (512, 28, 28) and d["images"].dtype == np.uint8
+        # orientation: EMNIST ink sits mostly in the middle rows; a transposed or flipped sheet would not
+        # change that, but a broken decode (wrong tile width) smears ink across tile borders
+        assert d["images"][:, :2, :].mean() < 5 and d["images"][:, 10:18, 10:18].mean() > 40
+
+        G = train.main(["--cache", cache, "--out_dir", tmp, "--name", "smoke", "--epochs", "1",
+                        "--batch_size", "64", "--max_steps", "1"])
+        ck = torch.load(os.path.join(tmp, "smoke", "ckpt.pt"))
+        assert ck["epoch"] == 1 and ck["step"] == 1 and ck["config"]["batch_size"] == 64
+        assert os.path.exists(os.path.join(tmp, "smoke", "generator.pt"))
+        # --resume picks the checkpoint up and trains on from it
+        train.main(["--cache", cache, "--out_dir", tmp, "--name", "smoke", "--epochs", "2",
+                    "--batch_size", "64", "--max_steps", "2", "--resume"])
+        assert torch.load(os.path.join(tmp, "smoke", "ckpt.pt"))["step"] == 2
+
+        classifier.main(["--cache", cache, "--out_dir", tmp, "--epochs", "1", "--max_steps", "1"])
+        report = invert.main(["--generator", os.path.join(tmp, "smoke", "generator.pt"), "--cache", cache,
+                              "--selector", os.path.join(tmp, "classifier_select.pt"),
+                              "--judge", os.path.join(tmp, "classifier_judge.pt"),
+                              "--out", os.path.join(tmp, "map.json"), "--picture", os.path.join(tmp, "map.png"),
+                              "--report", "", "--chars", "0A", "--targets", "2", "--restarts", "2", "--steps", "1"])
+        with open(os.path.join(tmp, "map.json")) as f:
+            m = json.load(f)
+        assert sorted(m) == ["0", "A"] and all(len(v) == 100 and max(map(abs, v)) <= 1 for v in m.values())
+        assert report["chars"] == 2
+    print("training smoke test: 1 passed, 0 failed")
+
+
+if __name__ == "__main__":
+    main()
