@@ -14,7 +14,7 @@ cmake --build build -j"$jobs"
 echo "== wasm build + JS API tests (node:test)"
 emcmake cmake -S . -B build-wasm -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-wasm -j"$jobs"
-FONTGAN_BUILD_DIR="$PWD/build" node --test wasm/test/
+(cd wasm && FONTGAN_BUILD_DIR="$PWD/../build" npm test)
 
 echo "== browser tests (headless Chromium)"
-(cd tests/browser && node --test browser.test.mjs)
+(cd tests/browser && npm test)

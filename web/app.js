@@ -300,6 +300,9 @@ const jobs = [];
 const wobblers = [];   // slots refreshed round-robin while alive
 let cursor = 0;
 const stats = { glyphs: 0, ms: 0, frames: 0, since: 0, perGlyph: 0.3 };
+// Living glyphs refreshed per frame: at most what the generator budget allows, and fewer while frames come
+// late (a slow or busy device, where painting costs too): shrink fast, grow back slowly.
+let livingPerFrame = 24;
 
 function frame(now) {
     requestAnimationFrame(frame);
@@ -329,12 +332,16 @@ function frame(now) {
         if (sections.write) {
             for (let i = 0; i < text.count; i++) if (text.slots[i].ch) wobblers.push(text.slots[i]);
         }
-        const budget = Math.max(12, Math.floor(FRAME_BUDGET_MS / stats.perGlyph));
-        for (let k = 0; k < wobblers.length && jobs.length < budget && jobs.length < batch.capacity; k++) {
+        const late = dt > 0.022;
+        livingPerFrame = late ? Math.max(4, Math.floor(livingPerFrame * 0.85)) : livingPerFrame + 1;
+        livingPerFrame = Math.min(livingPerFrame, Math.max(4, Math.floor(FRAME_BUDGET_MS / stats.perGlyph)));
+        const budget = jobs.length + livingPerFrame;
+        let k = 0;
+        for (; k < wobblers.length && jobs.length < budget && jobs.length < batch.capacity; k++) {
             const slot = wobblers[(cursor + k) % wobblers.length];
             if (!jobs.includes(slot)) jobs.push(slot);
         }
-        cursor = wobblers.length ? (cursor + budget) % wobblers.length : 0;
+        cursor = wobblers.length ? (cursor + k) % wobblers.length : 0;
     }
 
     // 3. one generator call for the whole frame
