@@ -1,5 +1,5 @@
 // fontgan matmul kernels: y (n, out) = x (n, in) . W^T + b, with W (out, in) row-major in its stored dtype.
-// Weights are read in place (f16 converted 4 at a time, q8 widened 4 at a time); nothing is allocated.
+// Weights are read in place (f16/q8 converted 16 at a time in registers); nothing is allocated.
 // One kernel body serves every target through a 4-lane vector type: wasm SIMD128 intrinsics where
 // __wasm_simd128__ is defined, portable C++ (which compilers auto-vectorize) elsewhere.
 #pragma once
