@@ -18,7 +18,7 @@ const TRANSITION_MS = 650;    // text glyph morph from old to new character
 const ADVANCE = 19, LINE = 30, PAD = 6;  // text layout in generator pixels (glyphs overlap a little)
 
 const state = {
-    text: 'Hello World', seed: 7, a: 'A', b: 'g', mode: 'slerp', t: 0, speed: 1, wander: 0.45,
+    text: 'Hello World', seed: 7, a: 'A', b: 'g', mode: 'slerp', t: 0, speed: 1, wander: 0.2, // wander: drift amplitude; N(0,1) directions, so 0.2 keeps each glyph readable
     paused: false, playing: true,
 };
 
