@@ -35,6 +35,13 @@ enum class ElemType { F32, F16, BF16, F64, I64, I32, I16, I8, U8, Bool };
 size_t elem_size(ElemType t);
 const char* to_string(ElemType t);
 bool is_floating(ElemType t);
+// The n (<= 8) bytes at p as a little-endian unsigned integer; byte by byte, so the host's order never matters.
+// The one byte reader every format here uses; callers check that the n bytes exist.
+inline uint64_t load_le(const uint8_t* p, size_t n) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; ++i) v |= uint64_t(p[i]) << (8 * i);
+    return v;
+}
 // count little-endian elements of type t at bytes -> f32. Integer types are refused (where: for messages).
 std::vector<float> decode_floats(ElemType t, const uint8_t* bytes, size_t count, const std::string& where);
 float f16_to_f32(uint16_t h);

@@ -17,8 +17,7 @@ const char* to_string(InputFormat f) {
 InputFormat detect_format(const uint8_t* data, size_t size) {
     if (size >= 4 && data[0] == 'P' && data[1] == 'K' && data[2] == 3 && data[3] == 4) return InputFormat::Pt;
     if (size >= 10) {
-        uint64_t n = 0;
-        for (int i = 0; i < 8; ++i) n |= uint64_t(data[i]) << (8 * i);
+        const uint64_t n = load_le(data, 8);
         if (n >= 2 && n <= size - 8 && data[8] == '{') return InputFormat::Safetensors;
     }
     if (size >= 2 && data[0] == 0x08) return InputFormat::Onnx;

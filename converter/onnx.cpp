@@ -60,10 +60,7 @@ public:
 
     [[noreturn]] void fail(const std::string& msg) const { throw Error("onnx: " + where_ + ": " + msg); }
 
-private:
-    const uint8_t* p_;
-    const uint8_t* end_;
-    std::string where_;
+    bool at_end() const { return p_ == end_; }
 
     uint64_t varint() {
         uint64_t v = 0;
@@ -75,10 +72,14 @@ private:
         }
         fail("varint longer than 10 bytes");
     }
+
+private:
+    const uint8_t* p_;
+    const uint8_t* end_;
+    std::string where_;
     uint64_t fixed(size_t n) {
         if (size_t(end_ - p_) < n) fail("truncated fixed-size field");
-        uint64_t v = 0;
-        for (size_t i = 0; i < n; ++i) v |= uint64_t(p_[i]) << (8 * i);
+        const uint64_t v = load_le(p_, n);
         p_ += n;
         return v;
     }
@@ -127,19 +128,8 @@ Tensor parse_tensor(const uint8_t* p, size_t n, const std::string& where) {
             if (f.wire == 0) {
                 t.shape.push_back(int64_t(f.value));
             } else if (f.wire == 2) {
-                const uint8_t* q = f.data;
-                const uint8_t* e = f.data + f.size;
-                while (q < e) {
-                    uint64_t v = 0;
-                    int shift = 0;
-                    for (;; shift += 7) {
-                        if (q == e || shift >= 70) pb.fail("truncated varint in dims");
-                        const uint8_t b = *q++;
-                        v |= uint64_t(b & 0x7f) << shift;
-                        if (!(b & 0x80)) break;
-                    }
-                    t.shape.push_back(int64_t(v));
-                }
+                Pb packed(f.data, f.size, where + " dims");
+                while (!packed.at_end() && t.shape.size() <= 8) t.shape.push_back(int64_t(packed.varint()));
             } else {
                 pb.fail("bad wire type for dims");
             }
@@ -152,9 +142,7 @@ Tensor parse_tensor(const uint8_t* p, size_t n, const std::string& where) {
             } else if (f.wire == 2) {
                 if (f.size % 4) pb.fail("packed float_data is not a multiple of 4 bytes");
                 for (size_t i = 0; i < f.size; i += 4) {
-                    uint32_t b = uint32_t(f.data[i]) | uint32_t(f.data[i + 1]) << 8 | uint32_t(f.data[i + 2]) << 16 |
-                                 uint32_t(f.data[i + 3]) << 24;
-                    float_data.push_back(as_float(b));
+                    float_data.push_back(as_float(uint32_t(load_le(f.data + i, 4))));
                 }
             } else {
                 pb.fail("bad wire type for float_data");

@@ -181,8 +181,7 @@ private:
     }
     uint64_t le(size_t n) {
         if (size_t(end_ - p_) < n) fail("truncated");
-        uint64_t v = 0;
-        for (size_t i = 0; i < n; ++i) v |= uint64_t(p_[i]) << (8 * i);
+        const uint64_t v = load_le(p_, n);
         p_ += n;
         return v;
     }

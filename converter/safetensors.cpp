@@ -24,8 +24,7 @@ bool safetensors_dtype(const std::string& s, ElemType& t) {
 
 TensorList read_safetensors(const uint8_t* data, size_t size) {
     if (size < 8) throw Error("safetensors: file too small (" + std::to_string(size) + " bytes)");
-    uint64_t n = 0;
-    for (int i = 0; i < 8; ++i) n |= uint64_t(data[i]) << (8 * i);
+    const uint64_t n = load_le(data, 8);
     if (n > kMaxHeader || n > size - 8)
         throw Error("safetensors: header length " + std::to_string(n) + " exceeds the file (" + std::to_string(size) +
                     " bytes)");

@@ -71,12 +71,6 @@ float bf16_to_f32(uint16_t h) {
     return f;
 }
 
-static uint64_t load_le(const uint8_t* p, size_t n) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v |= uint64_t(p[i]) << (8 * i);
-    return v;
-}
-
 std::vector<float> decode_floats(ElemType t, const uint8_t* bytes, size_t count, const std::string& where) {
     if (!is_floating(t))
         throw Error(where + ": dtype " + to_string(t) + " is not a floating-point type (weights must be float)");

@@ -13,12 +13,6 @@ namespace {
 constexpr uint32_t kLocalSig = 0x04034b50, kCentralSig = 0x02014b50, kEocdSig = 0x06054b50;
 constexpr uint32_t kZip64EocdSig = 0x06064b50, kZip64LocatorSig = 0x07064b50;
 
-uint64_t rd(const uint8_t* p, size_t n) {
-    uint64_t v = 0;
-    for (size_t i = 0; i < n; ++i) v |= uint64_t(p[i]) << (8 * i);
-    return v;
-}
-
 // true when [off, off+len) lies inside a buffer of `size` bytes (no overflow)
 bool in_range(uint64_t off, uint64_t len, size_t size) { return off <= size && len <= size - off; }
 
@@ -32,27 +26,27 @@ ZipReader::ZipReader(const uint8_t* data, size_t size) : data_(data), size_(size
     size_t eocd = size_t(-1);
     const size_t lowest = size >= 22 + 65535 ? size - 22 - 65535 : 0;
     for (size_t pos = size - 22 + 1; pos-- > lowest;) {
-        if (rd(data + pos, 4) == kEocdSig && pos + 22 + rd(data + pos + 20, 2) <= size) {
+        if (load_le(data + pos, 4) == kEocdSig && pos + 22 + load_le(data + pos + 20, 2) <= size) {
             eocd = pos;
             break;
         }
     }
     if (eocd == size_t(-1)) throw Error("zip: end of central directory not found (not a zip, or truncated)");
 
-    uint64_t count = rd(data + eocd + 10, 2);
-    uint64_t cd_size = rd(data + eocd + 12, 4);
-    uint64_t cd_offset = rd(data + eocd + 16, 4);
-    if (rd(data + eocd + 4, 2) != 0 || rd(data + eocd + 6, 2) != 0)
+    uint64_t count = load_le(data + eocd + 10, 2);
+    uint64_t cd_size = load_le(data + eocd + 12, 4);
+    uint64_t cd_offset = load_le(data + eocd + 16, 4);
+    if (load_le(data + eocd + 4, 2) != 0 || load_le(data + eocd + 6, 2) != 0)
         throw Error("zip: multi-disk archives are not supported");
 
-    const bool has_locator = eocd >= 20 && rd(data + eocd - 20, 4) == kZip64LocatorSig;
+    const bool has_locator = eocd >= 20 && load_le(data + eocd - 20, 4) == kZip64LocatorSig;
     if (has_locator) {
-        uint64_t z64 = rd(data + eocd - 20 + 8, 8);
-        if (!in_range(z64, 56, size) || rd(data + z64, 4) != kZip64EocdSig)
+        uint64_t z64 = load_le(data + eocd - 20 + 8, 8);
+        if (!in_range(z64, 56, size) || load_le(data + z64, 4) != kZip64EocdSig)
             throw Error("zip: ZIP64 end of central directory record is missing or out of range");
-        count = rd(data + z64 + 32, 8);
-        cd_size = rd(data + z64 + 40, 8);
-        cd_offset = rd(data + z64 + 48, 8);
+        count = load_le(data + z64 + 32, 8);
+        cd_size = load_le(data + z64 + 40, 8);
+        cd_offset = load_le(data + z64 + 48, 8);
     } else if (count == 0xffff || cd_size == 0xffffffffu || cd_offset == 0xffffffffu) {
         throw Error("zip: ZIP64 archive without a ZIP64 locator");
     }
@@ -67,27 +61,27 @@ ZipReader::ZipReader(const uint8_t* data, size_t size) : data_(data), size_(size
     const uint64_t cd_end = cd_offset + cd_size;
     for (uint64_t i = 0; i < count; ++i) {
         const std::string where = "zip: central directory entry " + std::to_string(i);
-        if (cd_end - pos < 46 || rd(data + pos, 4) != kCentralSig) throw Error(where + ": bad signature or truncated");
+        if (cd_end - pos < 46 || load_le(data + pos, 4) != kCentralSig) throw Error(where + ": bad signature or truncated");
         const uint8_t* h = data + pos;
-        const uint16_t flags = uint16_t(rd(h + 8, 2));
+        const uint16_t flags = uint16_t(load_le(h + 8, 2));
         ZipEntry e;
-        e.method = uint16_t(rd(h + 10, 2));
-        e.crc = uint32_t(rd(h + 16, 4));
-        uint64_t csize = rd(h + 20, 4), usize = rd(h + 24, 4), local = rd(h + 42, 4);
-        const uint64_t name_len = rd(h + 28, 2), extra_len = rd(h + 30, 2), comment_len = rd(h + 32, 2);
+        e.method = uint16_t(load_le(h + 10, 2));
+        e.crc = uint32_t(load_le(h + 16, 4));
+        uint64_t csize = load_le(h + 20, 4), usize = load_le(h + 24, 4), local = load_le(h + 42, 4);
+        const uint64_t name_len = load_le(h + 28, 2), extra_len = load_le(h + 30, 2), comment_len = load_le(h + 32, 2);
         if (cd_end - pos - 46 < name_len + extra_len + comment_len) throw Error(where + ": truncated");
         e.name.assign(reinterpret_cast<const char*>(h + 46), name_len);
 
         // ZIP64 extended information: present fields follow the order usize, csize, offset
         const uint8_t* x = h + 46 + name_len;
         for (uint64_t xo = 0; xo + 4 <= extra_len;) {
-            const uint64_t id = rd(x + xo, 2), len = rd(x + xo + 2, 2);
+            const uint64_t id = load_le(x + xo, 2), len = load_le(x + xo + 2, 2);
             if (xo + 4 + len > extra_len) throw Error(where + " '" + e.name + "': extra field overruns its header");
             if (id == 0x0001) {
                 uint64_t f = xo + 4, fend = xo + 4 + len;
                 auto take = [&](uint64_t& v) {
                     if (f + 8 > fend) throw Error(where + " '" + e.name + "': ZIP64 extra field too short");
-                    v = rd(x + f, 8);
+                    v = load_le(x + f, 8);
                     f += 8;
                 };
                 if (usize == 0xffffffffu) take(usize);
@@ -104,9 +98,9 @@ ZipReader::ZipReader(const uint8_t* data, size_t size) : data_(data), size_(size
             throw Error("zip: stored entry '" + e.name + "' has different compressed and uncompressed sizes");
 
         // local header: must agree with the central directory on the name
-        if (!in_range(local, 30, size) || rd(data + local, 4) != kLocalSig)
+        if (!in_range(local, 30, size) || load_le(data + local, 4) != kLocalSig)
             throw Error("zip: local header of '" + e.name + "' is missing or out of range");
-        const uint64_t lname = rd(data + local + 26, 2), lextra = rd(data + local + 28, 2);
+        const uint64_t lname = load_le(data + local + 26, 2), lextra = load_le(data + local + 28, 2);
         if (!in_range(local + 30, lname + lextra, size))
             throw Error("zip: local header of '" + e.name + "' is truncated");
         if (std::string(reinterpret_cast<const char*>(data + local + 30), lname) != e.name)

@@ -17,6 +17,8 @@ import re
 import numpy as np
 from PIL import Image
 
+from atomic import replacing
+
 DEFAULT_ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data", "emnist", "raw")
 CHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"  # the 62 byclass classes, in order
 # EMNIST bymerge folds these lower-case letters into their upper case (they look alike when scaled).
@@ -100,9 +102,8 @@ def load(root=DEFAULT_ROOT, cache=None):
                char=np.array([idx.get(c, -1) for c in chars], np.int16),
                merged=np.array([idx.get(c, -1) for c in merged], np.int16))
     os.makedirs(os.path.dirname(cache), exist_ok=True)
-    tmp = cache + ".tmp.npz"
-    np.savez_compressed(tmp, **out)
-    os.replace(tmp, cache)
+    with replacing(cache, ".npz") as tmp:  # numpy appends .npz to names without it
+        np.savez_compressed(tmp, **out)
     return out
 
 

@@ -15,6 +15,7 @@ import sys
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from atomic import replacing, write_json, write_text  # noqa: E402
 from invert import load_generator  # noqa: E402
 from models import LATENT, save_grid  # noqa: E402
 
@@ -35,8 +36,8 @@ def main(argv=None):
     epochs = ck.get("epoch") if isinstance(ck, dict) and "G" in ck else None
     G = load_generator(a.generator)
     state_path = os.path.join(a.out_dir, "generator.pt")
-    torch.save(G.state_dict(), state_path + ".tmp")
-    os.replace(state_path + ".tmp", state_path)
+    with replacing(state_path) as tmp:
+        torch.save(G.state_dict(), tmp)
 
     notes = a.notes or (f"vanilla GAN trained on EMNIST for {epochs} epochs" if epochs else "vanilla GAN, EMNIST")
     summary = {}
@@ -73,6 +74,7 @@ def write_readme(a, ck, summary):
         log = [r for r in csv.DictReader(f) if int(r["epoch"]) <= int(ck["epoch"])]
     with open(os.path.join(ROOT, "training", "classifier_report.json")) as f:
         cls = json.load(f)
+    write_json(os.path.join(a.out_dir, "classifier_report.json"), cls, indent=1)  # the records travel together
     with open(os.path.join(os.path.dirname(os.path.abspath(a.map)), "map_report.json")) as f:
         mp = json.load(f)
     cfg = ck["config"]
@@ -82,6 +84,12 @@ def write_readme(a, ck, summary):
     rows = "\n".join(f"| {r['epoch']} | {r['step']} | {r['loss_d']} | {r['loss_g']} | {r['d_real']} | {r['d_fake']} | "
                      f"{float(r['seconds']):.0f} |" for r in log)
     dt = "\n".join(f"| {d} | {size:,} | {mean:.6f} | {mx:.4f} |" for d, (size, mean, mx) in summary.items())
+    roles = {"select": "picks the best inversion candidate", "judge": "scores the final map only"}
+    cls_rows = "\n".join(
+        f"| {name} | {roles[name]} | {view} | {r['held_out_accuracy_exact']:.1%} | "
+        f"{r['held_out_accuracy_merged_case']:.1%} | {r['held_out_mean_per_class_merged_case']:.1%} |"
+        for name in ("select", "judge") for view, r in (("balanced", cls[name]["balanced"]),
+                                                        ("frequency-weighted", cls[name]["natural"])))
     misreads = ", ".join(f"`{c}`→`{r}`" for c, r in mp["judge_misreads"].items()) or "none"
     text = f"""# weights/: the trained default
 
@@ -94,7 +102,7 @@ from the measured records (training log, classifier and map reports).
 | `generator.pt` | `torch.save(generator.state_dict())`, the converter's input (f32, 100→256→512→1024→784) |
 | `map.json` | the character map `{{"A": [100 floats], ...}}` from `training/invert.py` |
 | `map.png`, `samples.png` | the whole map (0-9, A-Z, a-z in rows of 10) and 160 random samples |
-| `map_report.json` | the inversion search's measured legibility |
+| `map_report.json`, `classifier_report.json` | the inversion search's measured legibility; the readers' accuracy |
 
 ## Training
 
@@ -114,21 +122,31 @@ from the measured records (training log, classifier and map reports).
 
 ## Legibility judges (`training/classifier.py`)
 
-Two small CNNs trained on disjoint halves of the exactly labelled images (byclass, digits, mnist); a fixed
-10% ({cls['held_out_images']:,} images, chosen by pixel hash) is held out from both.
+Two small CNNs ({cls['judge']['epochs']} epochs each) trained on disjoint halves of the exactly labelled images
+(byclass, digits, mnist); a fixed 10% ({cls['held_out_images']:,} images, chosen by pixel hash) is held out from both.
 
-| model | role | held-out accuracy, 62 classes | with cases merged as EMNIST bymerge |
-|---|---|---|---|
-| select | picks the best inversion candidate | {cls['select']['held_out_accuracy_exact']:.1%} | {cls['select']['held_out_accuracy_merged_case']:.1%} |
-| judge | scores the final map only | {cls['judge']['held_out_accuracy_exact']:.1%} | {cls['judge']['held_out_accuracy_merged_case']:.1%} |
+Labelled EMNIST holds ~9,000 of each digit but 300-4,000 of most letters. The map has one glyph per character,
+so the readers answer "which of the 62 is this?" with every character equally likely: they are trained with a
+logit-adjusted loss (Menon et al., 2021) and read class-balanced. The frequency-weighted reading, which favours
+digits (a doubtful `B` becomes `8`), is shown beside it. "Per class" averages the accuracy over characters, each
+counted once, as in the map.
+
+| model | role | reading | held-out accuracy, 62 classes | cases merged as EMNIST bymerge | merged, per class |
+|---|---|---|---|---|---|
+{cls_rows}
 
 ## The map (`training/invert.py`)
 
 {mp['targets']} real targets per character × {mp['restarts']} restarts, {mp['steps']} clamped Adam steps each,
-the best candidate picked by the selector's probability of the intended character (MSE as a tie-break).
+the best candidate picked by the selector's probability of the intended character, averaged over the glyph and
+{mp['jitters']} copies moved by {mp['jitter']} × N(0, I), as the page's default wander moves it (MSE as a tie-break).
+Search time {mp['seconds']} s.
 
 - **Judge reads {mp['judge_legibility_merged']:.1%} of the 62 glyphs as intended** (cases merged where
-  EMNIST merges them; {mp['judge_legibility_exact']:.1%} exactly).
+  EMNIST merges them; {mp['judge_legibility_exact']:.1%} exactly). Read frequency-weighted instead:
+  {mp['judge_legibility_merged_frequency_weighted']:.1%}.
+- While wandering ({4 * mp['jitters']} fresh jitters per glyph at {mp['jitter']}), the judge reads
+  {mp['judge_legibility_wandering']:.1%} of the frames as intended.
 - The selector, which did the picking, reads {mp['selector_legibility_merged']:.1%} (exact {mp['selector_legibility_exact']:.1%}).
 - The judge's misreads: {misreads}.
 
@@ -148,10 +166,7 @@ Measured by `fontgan-convert` against f32 on 1,000 seeded latents (absolute erro
 {a.dtype} is the default: a quarter of f32's download; its mean error is under half of one grey level (0.0078) and its
 largest single-pixel error is in the table above.
 """
-    path = os.path.join(a.out_dir, "README.md")
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(path + ".tmp", path)
+    write_text(os.path.join(a.out_dir, "README.md"), text)
 
 
 if __name__ == "__main__":

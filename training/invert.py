@@ -5,9 +5,12 @@ image, and is clamped to [-1, 1] after each step. Improved:
   - several real targets per character (exactly labelled, read correctly by the selector classifier) and
     several restarts (zeros, then small random starts); all candidates run as one batch;
   - the best candidate is picked by legibility: the selector classifier's probability of the intended
-    character, with MSE only as a small tie-breaker;
+    character (cases merged where EMNIST merges them), averaged over the glyph itself and a few copies
+    jittered as the page's 'wander' drifts it, so the address stays readable while it moves; MSE only as a
+    small tie-breaker;
   - all 62 characters 0-9A-Za-z; the map is written as JSON {"A": [100 floats], ...}.
-The independent `judge` classifier (never used in the search) then reports how legible the map is.
+The independent `judge` classifier (never used in the search) then reports how legible the map is, still and
+while wandering.
 
   /usr/bin/python3 training/invert.py --generator training/runs/emnist/ckpt.pt --out weights/map.json
 """
@@ -23,7 +26,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import emnist  # noqa: E402
-from classifier import MERGE_INDEX, load_model, merged_probs, split, to_input  # noqa: E402
+from atomic import write_json  # noqa: E402
+from classifier import MERGE_INDEX, load_model, logits_of, merged_probs, read, to_input  # noqa: E402
 from models import Generator, LATENT, save_grid  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -43,7 +47,9 @@ config = dict(
     restarts=4,          # starts per target: zeros first (the post's), then N(0, 0.5) clamped
     steps=400,           # Adam steps on z
     lr=0.05,
-    mse_weight=0.5,      # score = log p_select(char) - mse_weight * mse
+    mse_weight=0.5,      # score = mean log p_select(char) over glyph + jitters - mse_weight * mse
+    jitter=0.2,          # the page's default wander: it shows G(z + 0.2 * N(0, I)) as the glyph drifts
+    jitters=8,           # jittered copies per candidate in the score, and per glyph in the wander report
     seed=7,
     threads=2,
 )
@@ -100,21 +106,25 @@ def search(G, targets, restarts, steps, lr, seed):
     return z.detach().reshape(C, K, restarts, LATENT), mse.reshape(C, K, restarts)
 
 
-def legibility(classifier, images, chars):
-    """Share of glyphs read as intended, cases merged as in EMNIST bymerge; plus per-char readings."""
-    with torch.no_grad():
-        pred = classifier(images).argmax(1)
-    read = [emnist.CHARS[i] for i in pred.tolist()]
-    ok = [emnist.merge_case(r) == emnist.merge_case(c) for r, c in zip(read, chars)]
-    exact = [r == c for r, c in zip(read, chars)]
-    return sum(ok) / len(ok), sum(exact) / len(exact), read
+def legibility(classifier, images, chars, natural=False):
+    """Share of glyphs read as intended, cases merged as in EMNIST bymerge; the exact 62-way share; and what
+    each glyph was read as (its merged class). natural: weigh characters by their EMNIST frequency."""
+    readings = [emnist.CHARS[i] for i in read(classifier, images, natural).tolist()]
+    ok = [r == emnist.merge_case(c) for r, c in zip(readings, chars)]
+    exact = [emnist.CHARS[i] == c for i, c in zip(logits_of(classifier, images, natural).argmax(1).tolist(), chars)]
+    return sum(ok) / len(ok), sum(exact) / len(exact), readings
 
 
-def write_json(path, obj, **kw):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(obj, f, **kw)
-    os.replace(tmp, path)
+def jittered(z, sigma, n, seed):
+    """(m, 100) latents -> (m, n, 100): each moved by sigma * N(0, I), as the page's wander moves a glyph."""
+    gen = torch.Generator().manual_seed(seed)
+    return z[:, None, :] + sigma * torch.randn(len(z), n, z.shape[1], generator=gen)
+
+
+def log_p_intended(classifier, images, want):
+    """(m, 784) images, (m,) class indices -> (m,) log probability of each one's merged class."""
+    p = merged_probs(logits_of(classifier, images))
+    return p[torch.arange(len(want)), MERGE_INDEX[want]].clamp_min(1e-12).log()
 
 
 def main(argv=None):
@@ -134,19 +144,28 @@ def main(argv=None):
     z, mse = search(G, targets, cfg["restarts"], cfg["steps"], cfg["lr"], cfg["seed"])
     C, K, R, _ = z.shape
 
-    # ---- pick each character's best candidate by legibility
-    with torch.no_grad():
-        imgs = G(z.reshape(-1, LATENT))
-        logp = selector(imgs).log_softmax(1).reshape(C, K * R, -1)
+    # ---- pick each character's best candidate by legibility, still and wandering
     want = torch.tensor([emnist.CHARS.index(c) for c in chars])
-    score = logp[torch.arange(C), :, want] - cfg["mse_weight"] * mse.reshape(C, K * R)
+    flat = z.reshape(-1, LATENT)
+    want_flat = want.repeat_interleave(K * R)
+    J = cfg["jitters"]
+    with torch.no_grad():
+        still = log_p_intended(selector, G(flat), want_flat)
+        moved = jittered(flat, cfg["jitter"], J, cfg["seed"] + 1).reshape(-1, LATENT)
+        wandering = log_p_intended(selector, G(moved), want_flat.repeat_interleave(J)).reshape(-1, J).mean(1)
+    score = ((still + wandering) / 2).reshape(C, K * R) - cfg["mse_weight"] * mse.reshape(C, K * R)
     best = score.argmax(1)
     latents = z.reshape(C, K * R, LATENT)[torch.arange(C), best]
     with torch.no_grad():
         glyphs = G(latents)
     sel_merged, sel_exact, _ = legibility(selector, glyphs, chars)
-    jud_merged, jud_exact, read = legibility(judge, glyphs, chars)
-    misread = {c: r for c, r in zip(chars, read) if emnist.merge_case(c) != emnist.merge_case(r)}
+    jud_merged, jud_exact, readings = legibility(judge, glyphs, chars)
+    misread = {c: r for c, r in zip(chars, readings) if emnist.merge_case(c) != r}
+    jud_natural, _, _ = legibility(judge, glyphs, chars, natural=True)
+    # the judge on fresh wander jitters (a seed the search never used), as the page would show them
+    with torch.no_grad():
+        moved = G(jittered(latents, cfg["jitter"], 4 * J, cfg["seed"] + 2).reshape(-1, LATENT))
+    jud_wander, _, _ = legibility(judge, moved, [c for c in chars for _ in range(4 * J)])
 
     os.makedirs(os.path.dirname(os.path.abspath(cfg["out"])), exist_ok=True)
     write_json(cfg["out"], {c: [round(float(v), 6) for v in latents[i]] for i, c in enumerate(chars)})
@@ -156,7 +175,9 @@ def main(argv=None):
                   mean_best_mse=round(float(mse.reshape(C, -1)[torch.arange(C), best].mean()), 4),
                   selector_legibility_merged=round(sel_merged, 4), selector_legibility_exact=round(sel_exact, 4),
                   judge_legibility_merged=round(jud_merged, 4), judge_legibility_exact=round(jud_exact, 4),
-                  judge_misreads=misread, generator=os.path.relpath(cfg["generator"]))
+                  judge_misreads=misread, jitter=cfg["jitter"], jitters=J,
+                  judge_legibility_wandering=round(jud_wander, 4),
+                  judge_legibility_merged_frequency_weighted=round(jud_natural, 4), generator=os.path.relpath(cfg["generator"]))
     if cfg["report"]:
         write_json(cfg["report"], report, indent=1)
     print(json.dumps(report, indent=1))

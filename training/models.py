@@ -6,6 +6,8 @@ state_dict saved from this module is exactly what fontgan-convert expects of "a 
 import torch
 from torch import nn
 
+from atomic import replacing
+
 LATENT = 100
 PIXELS = 28 * 28
 
@@ -56,7 +58,5 @@ def save_grid(images, path, cols=16):
     for k in range(n):
         r, c = divmod(k, cols)
         grid[r * 30 + 1: r * 30 + 29, c * 30 + 1: c * 30 + 29] = a[k]
-    tmp = path + ".tmp.png"
-    Image.fromarray(grid).save(tmp)
-    import os
-    os.replace(tmp, path)
+    with replacing(path, ".png") as tmp:  # PIL picks the format from the extension
+        Image.fromarray(grid).save(tmp)

@@ -18,6 +18,7 @@ except ImportError as e:  # no torch here: the one reason to skip
     sys.exit(77)
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import atomic  # noqa: E402
 import classifier  # noqa: E402
 import emnist  # noqa: E402
 import invert  # noqa: E402
@@ -59,6 +60,12 @@ def main():
         assert torch.load(os.path.join(tmp, "smoke", "ckpt.pt"))["step"] == 2
 
         classifier.main(["--cache", cache, "--out_dir", tmp, "--epochs", "1", "--max_steps", "1"])
+        with open(os.path.join(tmp, "classifier_report.json")) as f:
+            judged = json.load(f)["judge"]
+        assert 0 <= judged["balanced"]["held_out_mean_per_class_merged_case"] <= 1, judged
+        # the training frequencies travel with the model: digits are the most common labels in the sheet
+        prior = classifier.load_model(os.path.join(tmp, "classifier_judge.pt")).log_prior
+        assert abs(prior.exp().sum().item() - 1) < 1e-4 and prior[:10].mean() > prior[10:].mean()
         report = invert.main(["--generator", os.path.join(tmp, "smoke", "generator.pt"), "--cache", cache,
                               "--selector", os.path.join(tmp, "classifier_select.pt"),
                               "--judge", os.path.join(tmp, "classifier_judge.pt"),
@@ -67,7 +74,18 @@ def main():
         with open(os.path.join(tmp, "map.json")) as f:
             m = json.load(f)
         assert sorted(m) == ["0", "A"] and all(len(v) == 100 and max(map(abs, v)) <= 1 for v in m.values())
-        assert report["chars"] == 2
+        assert report["chars"] == 2 and 0 <= report["judge_legibility_wandering"] <= 1
+
+        # a failed write leaves the old file whole and no temp file behind
+        target = os.path.join(tmp, "keep.json")
+        atomic.write_json(target, {"v": 1})
+        try:
+            atomic.write_json(target, {"v": object()})  # not JSON-serialisable: fails half-way
+        except TypeError:
+            pass
+        with open(target) as f:
+            assert json.load(f) == {"v": 1}
+        assert os.listdir(tmp).count("keep.json.tmp") == 0
     print("training smoke test: 1 passed, 0 failed")
 
 

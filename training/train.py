@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from atomic import replacing  # noqa: E402
 import emnist  # noqa: E402
 from models import Discriminator, Generator, LATENT, save_grid  # noqa: E402
 
@@ -133,8 +134,8 @@ def main(argv=None):
             G.train()
         ck = dict(G=G.state_dict(), D=D.state_dict(), optG=optG.state_dict(), optD=optD.state_dict(),
                   epoch=epoch + 1, elapsed=elapsed, step=step, config=cfg, rng=torch.get_rng_state())
-        torch.save(ck, ckpt_path + ".tmp")
-        os.replace(ckpt_path + ".tmp", ckpt_path)
+        with replacing(ckpt_path) as tmp:
+            torch.save(ck, tmp)
         print(f"epoch {epoch + 1}/{cfg['epochs']}  D {m[0]:.3f}  G {m[1]:.3f}  D(x) {m[2]:.2f}  D(G(z)) {m[3]:.2f}  "
               f"{secs:.0f}s ({batches * bs / secs:.0f} img/s), total {elapsed / 60:.1f} min", flush=True)
         if cfg["max_steps"] and step >= cfg["max_steps"]:
@@ -142,8 +143,8 @@ def main(argv=None):
 
     # ---- export: the plain generator state_dict that fontgan-convert reads
     gen_path = os.path.join(run, "generator.pt")
-    torch.save(G.cpu().state_dict(), gen_path + ".tmp")
-    os.replace(gen_path + ".tmp", gen_path)
+    with replacing(gen_path) as tmp:
+        torch.save(G.cpu().state_dict(), tmp)
     print(f"wrote {gen_path}; convert with: fontgan-convert {gen_path} -o weights/fontgan.bin --dtype q8")
     return G
 
