@@ -19,6 +19,7 @@ from atomic import replacing, write_json, write_text  # noqa: E402
 from invert import load_generator  # noqa: E402
 from models import LATENT, save_grid  # noqa: E402
 
+GREY_LEVEL = 2 / 255  # one step of an 8-bit pixel, in the generator's [-1, 1] units
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 
@@ -163,8 +164,9 @@ Measured by `fontgan-convert` against f32 on 1,000 seeded latents (absolute erro
 |---|---|---|---|
 {dt}
 
-{a.dtype} is the default: a quarter of f32's download; its mean error is under half of one grey level (0.0078) and its
-largest single-pixel error is in the table above.
+{a.dtype} is the default: {summary[a.dtype][0] / summary['f32'][0]:.0%} of f32's download; its mean error is
+{summary[a.dtype][1] / GREY_LEVEL:.2f} of one grey level ({GREY_LEVEL:.4f} in these units) and its largest single-pixel
+error is in the table above.
 """
     write_text(os.path.join(a.out_dir, "README.md"), text)
 
