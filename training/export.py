@@ -80,7 +80,10 @@ def write_readme(a, ck, summary):
         mp = json.load(f)
     cfg = ck["config"]
     import emnist
-    n_images = len(emnist.load(cfg["data"], cfg["cache"])["images"])
+    from models import Discriminator, Generator
+    from train import health
+    images = emnist.load(cfg["data"], cfg["cache"])["images"]
+    n_images = len(images)
     last = log[-1]
     rows = "\n".join(f"| {r['epoch']} | {r['step']} | {r['loss_d']} | {r['loss_g']} | {r['d_real']} | {r['d_fake']} | "
                      f"{float(r['seconds']):.0f} |" for r in log)
@@ -91,6 +94,32 @@ def write_readme(a, ck, summary):
         f"{r['held_out_accuracy_merged_case']:.1%} | {r['held_out_mean_per_class_merged_case']:.1%} |"
         for name in ("select", "judge") for view, r in (("balanced", cls[name]["balanced"]),
                                                         ("frequency-weighted", cls[name]["natural"])))
+    restart = ""
+    if cfg.get("init_generator"):
+        with open(os.path.join(ROOT, "training", "restart_trials.json")) as f:
+            trials = "; ".join(f"`{t['flags']}` reached D AUC {t['d_auc']:.2f} and speckle {t['speckle']:.2f}x real by "
+                               f"epoch {t['epoch']} ({t['seen']})" for t in json.load(f)["trials"])  # the run went on from an exported generator: say so, the curve shows it
+        restart = (f"- Epochs {cfg['init_epoch'] + 1}-{ck['epoch']} went on from the generator exported after epoch "
+                   f"{cfg['init_epoch']} (`weights/generator.pt` as of commit cd6e25d): that run's full "
+                   f"checkpoint (discriminator, Adam state) was lost with its machine, so D and both optimisers "
+                   f"started fresh, D trained alone for {cfg['d_warmup_steps']} steps first and both lrs ramped up over "
+                   f"{cfg['lr_warmup_steps']} steps (that time is counted above). The jump in the losses at epoch "
+                   f"{cfg['init_epoch'] + 1} is that restart.\n"
+                   f"- A fresh D warmed up on a clean trained G ignores pixel noise, and G then drifts into speckle: "
+                   f"{trials}. So from epoch {cfg['init_epoch'] + 1}: "
+                   f"G lr {cfg.get('lr_g') or cfg['lr']} (D {cfg['lr']}), {cfg.get('d_steps', 1)} D steps per G step "
+                   f"(each on new real images, so an epoch is still one pass), and D also learns to call "
+                   f"{cfg.get('noisy_negatives', 0):.0%} of each real batch fake once pixel noise (std up to "
+                   f"{cfg.get('negative_sigma', 0)}) is added (negative data augmentation, Sinha et al. 2021).\n")
+    real = torch.from_numpy(images[torch.randperm(len(images), generator=torch.Generator().manual_seed(1))[:2048]
+                                   .numpy()].reshape(-1, 784)).float() / 127.5 - 1
+    G, D = Generator(), Discriminator()
+    G.load_state_dict(ck["G"]), D.load_state_dict(ck["D"])
+    auc, speckle = health(G, D, real, "cpu")
+    with replacing(os.path.join(a.out_dir, "train_log.csv")) as tmp, open(tmp, "w", newline="") as f:
+        out = csv.DictWriter(f, fieldnames=list(log[0]))  # the log travels with the weights it made
+        out.writeheader()
+        out.writerows(log)
     misreads = ", ".join(f"`{c}`→`{r}`" for c, r in mp["judge_misreads"].items()) or "none"
     text = f"""# weights/: the trained default
 
@@ -104,6 +133,7 @@ from the measured records (training log, classifier and map reports).
 | `map.json` | the character map `{{"A": [100 floats], ...}}` from `training/invert.py` |
 | `map.png`, `samples.png` | the whole map (0-9, A-Z, a-z in rows of 10) and 160 random samples |
 | `map_report.json`, `classifier_report.json` | the inversion search's measured legibility; the readers' accuracy |
+| `train_log.csv` | the training log, one row per epoch (the table below) |
 
 ## Training
 
@@ -113,9 +143,11 @@ from the measured records (training log, classifier and map reports).
 - Model and optimiser: the vanilla GAN of the original post (G 100→256→512→1024→784 LeakyReLU 0.2, Tanh;
   D 784→1024→512→256→1, LeakyReLU 0.2, Dropout 0.3), BCE, Adam lr {cfg['lr']}, beta1 {cfg['beta1']},
   batch {cfg['batch_size']}, real-label target {cfg.get('real_label', 1.0)}.
-- Epochs: **{ck['epoch']}** ({ck['step']:,} steps), **{ck['elapsed'] / 60:.0f} minutes** of training on
+- Epochs: **{ck['epoch']}** ({ck['step']:,} discriminator steps), **{ck['elapsed'] / 60:.0f} minutes** of training on
   {cfg['device']} ({cfg['threads']} threads, shared with other work on a 2-core machine).
-- Last epoch: D loss {last['loss_d']}, G loss {last['loss_g']}, mean D(x) {last['d_real']}, mean D(G(z)) {last['d_fake']}.
+{restart}- Last epoch: D loss {last['loss_d']}, G loss {last['loss_g']}, mean D(x) {last['d_real']}, mean D(G(z)) {last['d_fake']}.
+  Measured on the final checkpoint: D ranks real above fake with AUC {auc:.2f} (0.5 = blind), and G's
+  high-frequency energy (mean |pixel − mean of its 4 neighbours|) is {speckle:.2f}x that of real images.
 
 | epoch | step | D loss | G loss | D(x) | D(G(z)) | seconds |
 |---|---|---|---|---|---|---|

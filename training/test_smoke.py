@@ -58,6 +58,30 @@ def main():
         train.main(["--cache", cache, "--out_dir", tmp, "--name", "smoke", "--epochs", "2",
                     "--batch_size", "64", "--max_steps", "2", "--resume"])
         assert torch.load(os.path.join(tmp, "smoke", "ckpt.pt"))["step"] == 2
+        # a lost checkpoint: go on from the exported generator alone, keeping the log of its first epoch
+        os.makedirs(os.path.join(tmp, "again"))
+        with open(os.path.join(tmp, "smoke", "log.csv")) as src, \
+                open(os.path.join(tmp, "again", "log.csv"), "w") as dst:
+            dst.write(src.read())
+        exported = torch.load(os.path.join(tmp, "smoke", "generator.pt"))
+        G2 = train.main(["--cache", cache, "--out_dir", tmp, "--name", "again", "--epochs", "2",
+                         "--batch_size", "64", "--max_steps", "3", "--init_generator",
+                         os.path.join(tmp, "smoke", "generator.pt"), "--init_epoch", "1", "--d_warmup_steps", "2"])
+        ck = torch.load(os.path.join(tmp, "again", "ckpt.pt"))
+        assert ck["epoch"] == 2 and ck["step"] == 3, (ck["epoch"], ck["step"])  # step 1 from the log, then 2
+        with open(os.path.join(tmp, "again", "log.csv")) as f:
+            assert [r.split(",")[0] for r in f.read().split()[1:]] == ["1", "2"]
+        # it trained on from the exported weights, not from a fresh init
+        w0, w1 = exported["hidden0.0.weight"], G2.state_dict()["hidden0.0.weight"]
+        assert 0 < (w1 - w0).abs().max() < 0.01
+        # two D steps per G step, G at its own lr: 4 D steps move G twice; the checkpoint keeps both lrs
+        train.main(["--cache", cache, "--out_dir", tmp, "--name", "ttur", "--epochs", "1", "--batch_size", "64",
+                    "--max_steps", "4", "--d_steps", "2", "--lr_g", "1e-4", "--seed", "3",
+                    "--noisy_negatives", "0.5"])
+        ck = torch.load(os.path.join(tmp, "ttur", "ckpt.pt"))
+        assert ck["step"] == 4 and ck["optG"]["param_groups"][0]["lr"] == 1e-4
+        assert ck["optD"]["param_groups"][0]["lr"] == 2e-4
+        assert ck["optG"]["state"][0]["step"].item() == 2 and ck["optD"]["state"][0]["step"].item() == 4
 
         classifier.main(["--cache", cache, "--out_dir", tmp, "--epochs", "1", "--max_steps", "1"])
         with open(os.path.join(tmp, "classifier_report.json")) as f:
