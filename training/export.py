@@ -95,18 +95,20 @@ def write_readme(a, ck, summary):
         for name in ("select", "judge") for view, r in (("balanced", cls[name]["balanced"]),
                                                         ("frequency-weighted", cls[name]["natural"])))
     restart = ""
-    if cfg.get("init_generator"):
+    if cfg.get("init_generator"):  # the run went on from an exported generator: say so, the curve shows it
         with open(os.path.join(ROOT, "training", "restart_trials.json")) as f:
-            trials = "; ".join(f"`{t['flags']}` reached D AUC {t['d_auc']:.2f} and speckle {t['speckle']:.2f}x real by "
-                               f"epoch {t['epoch']} ({t['seen']})" for t in json.load(f)["trials"])  # the run went on from an exported generator: say so, the curve shows it
+            trials = "".join(f"\n  - `{t['flags']}`: by epoch {t['epoch']} D AUC {t['d_auc']:.2f}, speckle "
+                             f"{t['speckle']:.2f}x real; {t['seen']}." for t in json.load(f)["trials"])
         restart = (f"- Epochs {cfg['init_epoch'] + 1}-{ck['epoch']} went on from the generator exported after epoch "
                    f"{cfg['init_epoch']} (`weights/generator.pt` as of commit cd6e25d): that run's full "
                    f"checkpoint (discriminator, Adam state) was lost with its machine, so D and both optimisers "
                    f"started fresh, D trained alone for {cfg['d_warmup_steps']} steps first and both lrs ramped up over "
                    f"{cfg['lr_warmup_steps']} steps (that time is counted above). The jump in the losses at epoch "
-                   f"{cfg['init_epoch'] + 1} is that restart.\n"
-                   f"- A fresh D warmed up on a clean trained G ignores pixel noise, and G then drifts into speckle: "
-                   f"{trials}. So from epoch {cfg['init_epoch'] + 1}: "
+                   f"{cfg['init_epoch'] + 1} is that restart; from there the D loss also holds the noisy-negative "
+                   f"term. Log rows 1-{cfg['init_epoch']} were recovered from the table the earlier export wrote "
+                   f"(seconds rounded).\n"
+                   f"- A fresh D warmed up on a clean trained G ignores pixel noise, and G then drifts into speckle:"
+                   f"{trials}\n\n  So from epoch {cfg['init_epoch'] + 1}: "
                    f"G lr {cfg.get('lr_g') or cfg['lr']} (D {cfg['lr']}), {cfg.get('d_steps', 1)} D steps per G step "
                    f"(each on new real images, so an epoch is still one pass), and D also learns to call "
                    f"{cfg.get('noisy_negatives', 0):.0%} of each real batch fake once pixel noise (std up to "
@@ -114,7 +116,8 @@ def write_readme(a, ck, summary):
     real = torch.from_numpy(images[torch.randperm(len(images), generator=torch.Generator().manual_seed(1))[:2048]
                                    .numpy()].reshape(-1, 784)).float() / 127.5 - 1
     G, D = Generator(), Discriminator()
-    G.load_state_dict(ck["G"]), D.load_state_dict(ck["D"])
+    G.load_state_dict(ck["G"])
+    D.load_state_dict(ck["D"])
     auc, speckle = health(G, D, real, "cpu")
     with replacing(os.path.join(a.out_dir, "train_log.csv")) as tmp, open(tmp, "w", newline="") as f:
         out = csv.DictWriter(f, fieldnames=list(log[0]))  # the log travels with the weights it made
