@@ -27,7 +27,10 @@ import train  # noqa: E402
 
 def tiny_cache(root, path, n=512):
     """A few real images from one labelled sheet, in the cache format emnist.load writes."""
-    sheet = sorted(glob.glob(os.path.join(root, "emnist-packed", "emnist-byclass", "X_test_0_to_*.webp")))[0]
+    sheets = sorted(glob.glob(os.path.join(root, "emnist-packed", "emnist-byclass", "X_test_0_to_*.webp")))
+    if not sheets:  # the data is part of the test's inputs, not optional: say where it looked
+        raise SystemExit(f"test_smoke: no EMNIST byclass test sheet under {os.path.abspath(root)} (--data to change)")
+    sheet = sheets[0]
     images = emnist.decode_sheet(sheet, n)
     with open(os.path.join(root, "emnist-packed", "emnist-byclass", "test.json")) as f:
         ids = json.load(f)["id"][:n]
