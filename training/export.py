@@ -81,7 +81,7 @@ def write_readme(a, ck, summary):
     cfg = ck["config"]
     import emnist
     from models import Discriminator, Generator
-    from train import health
+    from train import health, health_sample
     images = emnist.load(cfg["data"], cfg["cache"])["images"]
     n_images = len(images)
     last = log[-1]
@@ -113,8 +113,7 @@ def write_readme(a, ck, summary):
                    f"(each on new real images, so an epoch is still one pass), and D also learns to call "
                    f"{cfg.get('noisy_negatives', 0):.0%} of each real batch fake once pixel noise (std up to "
                    f"{cfg.get('negative_sigma', 0)}) is added (negative data augmentation, Sinha et al. 2021).\n")
-    real = torch.from_numpy(images[torch.randperm(len(images), generator=torch.Generator().manual_seed(1))[:2048]
-                                   .numpy()].reshape(-1, 784)).float() / 127.5 - 1
+    real = health_sample(torch.from_numpy(images.reshape(n_images, -1)))
     G, D = Generator(), Discriminator()
     G.load_state_dict(ck["G"])
     D.load_state_dict(ck["D"])

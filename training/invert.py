@@ -115,6 +115,11 @@ def legibility(classifier, images, chars, natural=False):
     return sum(ok) / len(ok), sum(exact) / len(exact), readings
 
 
+def misreads(chars, readings):
+    """{char: what it was read as} for the glyphs not read as intended (cases merged), as legibility() reads."""
+    return {c: r for c, r in zip(chars, readings) if emnist.merge_case(c) != r}
+
+
 def jittered(z, sigma, n, seed):
     """(m, 100) latents -> (m, n, 100): each moved by sigma * N(0, I), as the page's wander moves a glyph."""
     gen = torch.Generator().manual_seed(seed)
@@ -160,7 +165,7 @@ def main(argv=None):
         glyphs = G(latents)
     sel_merged, sel_exact, _ = legibility(selector, glyphs, chars)
     jud_merged, jud_exact, readings = legibility(judge, glyphs, chars)
-    misread = {c: r for c, r in zip(chars, readings) if emnist.merge_case(c) != r}
+    misread = misreads(chars, readings)
     jud_natural, _, _ = legibility(judge, glyphs, chars, natural=True)
     # the judge on fresh wander jitters (a seed the search never used), as the page would show them
     with torch.no_grad():

@@ -19,7 +19,7 @@ except ImportError as e:  # no torch here: the one reason to skip
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import emnist  # noqa: E402
 from classifier import load_model  # noqa: E402
-from invert import legibility, load_generator  # noqa: E402
+from invert import legibility, load_generator, misreads  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 WEIGHTS = os.path.join(ROOT, "weights")
@@ -43,7 +43,7 @@ def main():
         glyphs = G(z)
     merged, exact, readings = legibility(load_model(os.path.join(ROOT, "training", "classifier_judge.pt")),
                                          glyphs, chars)
-    misread = {c: r for c, r in zip(chars, readings) if emnist.merge_case(c) != r}
+    misread = misreads(chars, readings)
     print(f"judge reads {merged:.1%} of the committed map as intended ({exact:.1%} exactly); misreads {misread}")
     # the report (and so weights/README.md) says what these weights measure, not an older map's numbers
     assert abs(merged - report["judge_legibility_merged"]) < 1e-3, (merged, report["judge_legibility_merged"])

@@ -86,6 +86,23 @@ def prior_log(log_path, epochs):
     return epochs, sum(float(r[6]) for r in kept), int(kept[-1][1])
 
 
+def set_lrs(optD, optG, cfg, scale=1.0):
+    """Both optimisers at scale x their configured lr (D: lr, G: lr_g or lr)."""
+    for opt, lr in ((optD, cfg["lr"]), (optG, cfg["lr_g"] or cfg["lr"])):
+        for g in opt.param_groups:
+            g["lr"] = lr * scale
+
+
+def scaled(images_u8):
+    """uint8 pixels -> floats in [-1, 1], the generator's range."""
+    return images_u8.float() / 127.5 - 1
+
+
+def health_sample(images, k=2048):
+    """The same k real images every time, from (N, 784) uint8, for health()."""
+    return scaled(images[torch.randperm(len(images), generator=torch.Generator().manual_seed(1))[:k]])
+
+
 def noisy_negative_loss(D, bce, real, cfg):
     """BCE of D calling noisy copies of some real images fake (0 when noisy_negatives is off)."""
     k = int(len(real) * cfg["noisy_negatives"])
@@ -96,15 +113,22 @@ def noisy_negative_loss(D, bce, real, cfg):
     return bce(D(noisy), torch.zeros(k, 1, device=real.device))
 
 
+def discriminator_loss(D, bce, real, fake, cfg):
+    """D's loss (real -> real_label, fake -> 0, noisy real -> 0) and its logits on real and on fake."""
+    d_real, d_fake = D(real), D(fake)
+    loss = bce(d_real, torch.full_like(d_real, cfg["real_label"])) + bce(d_fake, torch.zeros_like(d_fake)) + \
+        noisy_negative_loss(D, bce, real, cfg)
+    return loss, d_real, d_fake
+
+
 def warm_up_discriminator(G, D, optD, bce, images, cfg, dev):
     """Train a fresh D alone against the (frozen) generator so its first gradients to G mean something."""
     bs, n = cfg["batch_size"], len(images)
     for i in range(cfg["d_warmup_steps"]):
-        real = images[torch.randint(n, (bs,))].to(dev).float() / 127.5 - 1
+        real = scaled(images[torch.randint(n, (bs,))].to(dev))
         with torch.no_grad():
             fake = G(torch.randn(bs, LATENT, device=dev))
-        loss = bce(D(real), torch.full((bs, 1), cfg["real_label"], device=dev)) + \
-            bce(D(fake), torch.zeros(bs, 1, device=dev)) + noisy_negative_loss(D, bce, real, cfg)
+        loss, _, _ = discriminator_loss(D, bce, real, fake, cfg)
         optD.zero_grad(set_to_none=True)
         loss.backward()
         optD.step()
@@ -145,11 +169,10 @@ def main(argv=None):
         data = data[: cfg["max_images"]]
     images = torch.from_numpy(data.reshape(len(data), -1))  # (N, 784) uint8, scaled per batch
     n = len(images)
-    save_grid(images[torch.randperm(n)[:128]].float() / 127.5 - 1, os.path.join(run, "real_samples.png"))
+    save_grid(scaled(images[torch.randperm(n)[:128]]), os.path.join(run, "real_samples.png"))
 
     G, D = Generator().to(dev), Discriminator().to(dev)
-    lr_g = cfg["lr_g"] or cfg["lr"]
-    optG = torch.optim.Adam(G.parameters(), lr=lr_g, betas=(cfg["beta1"], 0.999))
+    optG = torch.optim.Adam(G.parameters(), lr=cfg["lr_g"] or cfg["lr"], betas=(cfg["beta1"], 0.999))
     optD = torch.optim.Adam(D.parameters(), lr=cfg["lr"], betas=(cfg["beta1"], 0.999))
     bce = nn.BCEWithLogitsLoss()
     fixed_z = torch.randn(128, LATENT, generator=torch.Generator().manual_seed(0)).to(dev)
@@ -162,9 +185,7 @@ def main(argv=None):
         optG.load_state_dict(ck["optG"]); optD.load_state_dict(ck["optD"])
         start_epoch, elapsed, step = ck["epoch"], ck["elapsed"], ck["step"]
         torch.set_rng_state(ck["rng"])
-        for opt, lr in ((optD, cfg["lr"]), (optG, lr_g)):
-            for g in opt.param_groups:
-                g["lr"] = lr  # not a half-ramped lr saved mid-warm-up
+        set_lrs(optD, optG, cfg)  # not a half-ramped lr saved mid-warm-up
         print(f"resumed from epoch {start_epoch} ({elapsed / 60:.1f} min so far)")
     elif cfg["init_generator"]:
         G.load_state_dict(torch.load(cfg["init_generator"], map_location=dev))
@@ -184,7 +205,7 @@ def main(argv=None):
         writer.writerow(["epoch", "step", "loss_d", "loss_g", "d_real", "d_fake", "seconds", "samples_per_s"])
 
     bs = cfg["batch_size"]
-    health_real = images[torch.randperm(n, generator=torch.Generator().manual_seed(1))[:2048]].float() / 127.5 - 1
+    health_real = health_sample(images)
     for epoch in range(start_epoch, cfg["epochs"]):
         t0 = time.time()
         perm = torch.randperm(n)
@@ -192,20 +213,14 @@ def main(argv=None):
         batches = g_steps = 0
         for b in range(0, n - bs + 1, bs):
             if ramp:
-                for opt, lr in ((optD, cfg["lr"]), (optG, lr_g)):
-                    for g in opt.param_groups:
-                        g["lr"] = lr * (cfg["lr_warmup_steps"] - ramp + 1) / cfg["lr_warmup_steps"]
+                set_lrs(optD, optG, cfg, (cfg["lr_warmup_steps"] - ramp + 1) / cfg["lr_warmup_steps"])
                 ramp -= 1
-            real = images[perm[b: b + bs]].to(dev).float() / 127.5 - 1
-            ones = torch.ones(bs, 1, device=dev)
-            real_target = torch.full((bs, 1), cfg["real_label"], device=dev)
-            zeros = torch.zeros(bs, 1, device=dev)
+            real = scaled(images[perm[b: b + bs]].to(dev))
             take_g_step = (batches + 1) % cfg["d_steps"] == 0
             # ---- discriminator: real -> 1, fake -> 0
             with torch.set_grad_enabled(take_g_step):  # the graph through G is needed only for a G step
                 fake = G(torch.randn(bs, LATENT, device=dev))
-            d_real, d_fake = D(real), D(fake.detach())
-            loss_d = bce(d_real, real_target) + bce(d_fake, zeros) + noisy_negative_loss(D, bce, real, cfg)
+            loss_d, d_real, d_fake = discriminator_loss(D, bce, real, fake.detach(), cfg)
             optD.zero_grad(set_to_none=True)
             loss_d.backward()
             optD.step()
@@ -213,7 +228,7 @@ def main(argv=None):
             # needed here; freezing them saves ~10% of the step.
             if take_g_step:
                 D.requires_grad_(False)
-                loss_g = bce(D(fake), ones)
+                loss_g = bce(D(fake), torch.ones(bs, 1, device=dev))
                 optG.zero_grad(set_to_none=True)
                 loss_g.backward()
                 optG.step()
